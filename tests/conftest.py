@@ -11,6 +11,15 @@ from tests.factories import HouseholdFactory, ProfileFactory, UserFactory, stati
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _postgresql_only(django_db_setup, django_db_blocker):
+    """The suite runs on PostgreSQL (locks, constraints and races are real only there)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.exit("Set DATABASE_URL to a PostgreSQL database (make test does): the suite needs PostgreSQL.", 2)
+
+
 @pytest.fixture
 def now():
     """A fixed, ordinary working Monday morning in the heating season."""
