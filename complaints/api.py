@@ -239,7 +239,7 @@ class TicketFilter(django_filters.FilterSet):
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     station = django_filters.NumberFilter(field_name="station__number")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_overdue")
     received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
     search = django_filters.CharFilter(method="filter_search")
@@ -249,9 +249,7 @@ class TicketFilter(django_filters.FilterSet):
         fields = ["status", "category", "severity", "channel", "station", "overdue"]
 
     def filter_overdue(self, qs, name, value):
-        if value is None:
-            return qs
-        return qs.filter(is_overdue=value)
+        return qs.filter(is_overdue=value == "true") if value else qs
 
     def filter_search(self, qs, name, value):
         return selectors.ticket_search(qs, value)
@@ -287,6 +285,17 @@ class TicketViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
         if not hasattr(self, "_now"):
             self._now = timezone.now()
         return self._now
+
+    def initial(self, request, *args, **kwargs):
+        """Actions resolve the ticket before reading the body: another's ticket is 404, never 400."""
+        super().initial(request, *args, **kwargs)
+        if self.action not in {"list", "create", "retrieve"}:
+            self.get_object()
+
+    def get_object(self):
+        if not hasattr(self, "_object"):
+            self._object = super().get_object()
+        return self._object
 
     def get_serializer_class(self):
         return TicketListOut if self.action == "list" else TicketOut

@@ -52,7 +52,7 @@ def with_detail_data(qs: QuerySet[Ticket], *, now: dt.datetime, public_only: boo
     events = TicketEvent.objects.select_related("actor__profile").order_by("seq")
     if public_only:
         events = events.filter(public=True)
-    return with_list_data(qs, now=now).prefetch_related(Prefetch("events", queryset=events))
+    return with_list_data(qs, now=now).select_related("policy").prefetch_related(Prefetch("events", queryset=events))
 
 
 def ticket_search(qs: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:

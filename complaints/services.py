@@ -296,7 +296,7 @@ def ticket_create(*, actor, data: TicketInput, now: dt.datetime, idempotency_key
                     return earlier, False
             ticket = _ticket_insert(actor=actor, data=data, now=now)
             if idempotency_key:
-                IdempotencyKey.objects.create(user=actor, key=idempotency_key, ticket=ticket)
+                IdempotencyKey.objects.create(user=actor, key=idempotency_key, ticket=ticket, created_at=now)
             return ticket, True
     except IntegrityError:
         # A concurrent request with the same key committed first: answer with its ticket.

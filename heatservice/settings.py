@@ -153,7 +153,8 @@ USE_TZ = True
 # Static files
 # ------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # ------------------------------------------------------------------------------
 # Email and SMS (SMS is not reachable here: the backend records what would be sent)

@@ -25,7 +25,8 @@ def test_intake_numbers_pins_policy_and_opens_clocks(agent, household, now):
     ticket = make_ticket(agent, household, now)
     assert ticket.number == "GD20261207-0001"
     assert ticket.first_responder == agent
-    assert len(ticket.query_code) == 6 and ticket.query_code.isdigit()
+    assert len(ticket.query_code) == 6
+    assert ticket.query_code.isdigit()
     assert ticket.policy.version == 1
     due = {kind: d.due_at for kind, d in clocks_of(ticket).items()}
     assert due == {
@@ -46,7 +47,8 @@ def test_editing_the_policy_never_moves_an_existing_deadline(agent, household, n
     assert clocks_of(ticket)["transfer"].due_at == before
     later = make_ticket(agent, household, now)
     assert clocks_of(later)["transfer"].due_at == now + dt.timedelta(minutes=30)
-    assert later.policy.version == 2 and ticket.policy.version == 1
+    assert later.policy.version == 2
+    assert ticket.policy.version == 1
 
 
 def test_back_dated_letter_runs_its_clocks_from_receipt(agent, household, now):
@@ -132,7 +134,8 @@ def test_complaint_lifecycle_meets_every_clock(agent, station_head, household, n
         ticket_id=ticket.pk, actor=agent, now=now + dt.timedelta(hours=8), satisfaction="satisfied"
     )
     ticket.refresh_from_db()
-    assert ticket.status == Status.CLOSED and ticket.satisfaction == "satisfied"
+    assert ticket.status == Status.CLOSED
+    assert ticket.satisfaction == "satisfied"
     assert {k: d.state for k, d in clocks_of(ticket).items()} == dict.fromkeys(
         ["reply", "transfer", "contact", "resolve", "return_visit"], "met"
     )

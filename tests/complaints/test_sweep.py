@@ -128,7 +128,7 @@ def test_management_command_runs_the_same_sweep(agent, household, now, capsys):
     assert "overdue=0" in capsys.readouterr().out
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweeps_in_parallel_produce_no_duplicates(agent, household, now):
     assert connection.vendor == "postgresql"
     tickets = [make_ticket(agent, household, now, category="enquiry") for _ in range(60)]
