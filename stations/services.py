@@ -22,7 +22,7 @@ def _policy_lock_current() -> ServicePolicy | None:
     version, which all of them select without a predicate on a changing column, and reads the
     current row only after it holds that lock, in a statement that sees the committed winner.
     """
-    pass  # TEMP old behaviour
+    list(ServicePolicy.objects.select_for_update().order_by("version").values_list("pk", flat=True)[:1])
     return ServicePolicy.objects.select_for_update().filter(is_current=True).first()
 
 

@@ -20,6 +20,12 @@ def _postgresql_only(django_db_setup, django_db_blocker):
         pytest.exit("Set DATABASE_URL to a PostgreSQL database (make test does): the suite needs PostgreSQL.", 2)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Hashing with the production hasher costs about a second per user; tests need no strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def now():
     """A fixed, ordinary working Monday morning in the heating season."""
