@@ -149,17 +149,17 @@ def _handler_responsible(ticket: Ticket) -> Responsible:
     return Responsible(ticket.first_responder_id, None)
 
 
-def _responsible_for(kind: str, ticket: Ticket) -> Responsible:
-    if kind in clocks.HANDLER_KINDS:
-        return _handler_responsible(ticket)
-    return Responsible(ticket.first_responder_id, None)
-
-
 def _new_deadline(
-    *, ticket: Ticket, spec: clocks.ClockSpec, start: dt.datetime, calendar: WorkCalendar, policy: ServicePolicy
+    *,
+    ticket: Ticket,
+    spec: clocks.ClockSpec,
+    start: dt.datetime,
+    calendar: WorkCalendar,
+    policy: ServicePolicy,
+    handler: Responsible,
 ) -> Deadline:
     due = clocks.due_for(spec, start, calendar)
-    who = _responsible_for(spec.kind, ticket)
+    who = handler if spec.kind in clocks.HANDLER_KINDS else Responsible(ticket.first_responder_id, None)
     return Deadline(
         ticket=ticket,
         kind=spec.kind,
@@ -177,8 +177,11 @@ def _new_deadline(
 
 
 def _open_clocks(ticket: Ticket, specs: list[clocks.ClockSpec], start: dt.datetime) -> list[Deadline]:
-    calendar = work_calendar()
-    rows = [_new_deadline(ticket=ticket, spec=s, start=start, calendar=calendar, policy=ticket.policy) for s in specs]
+    calendar, handler = work_calendar(), _handler_responsible(ticket)
+    rows = [
+        _new_deadline(ticket=ticket, spec=s, start=start, calendar=calendar, policy=ticket.policy, handler=handler)
+        for s in specs
+    ]
     return Deadline.objects.bulk_create(rows)
 
 
