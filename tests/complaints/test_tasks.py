@@ -62,3 +62,16 @@ def test_nothing_is_enqueued_when_the_transaction_rolls_back(agent, household, d
             pass
     assert callbacks == []
     assert not OutboundMessage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_outbound_delivery_is_at_most_once_per_message(agent, household, mailoutbox):
+    from complaints.sms import outbound_deliver
+
+    ticket = make_ticket(agent, household, timezone.now())
+    sms = OutboundMessage.objects.get(ticket=ticket)
+    assert outbound_deliver(message_id=sms.pk) is True
+    assert outbound_deliver(message_id=sms.pk) is False
+    email = OutboundMessage.objects.create(channel="email", to="wang@example.com", body="您的工单已办结", key="e1")
+    assert outbound_deliver(message_id=email.pk) and not outbound_deliver(message_id=email.pk)
+    assert [m.to for m in mailoutbox] == [["wang@example.com"]]
