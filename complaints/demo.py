@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, connection, reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from django.db.models import Count
 
 from complaints import clocks, services
@@ -37,7 +37,7 @@ from complaints.models import (
     TicketSequence,
 )
 from stations.calendar import SHANGHAI
-from stations.demo import mobile, person_name, split_evenly
+from stations.demo import mobile, person_name, skip_foreign_key_checks, split_evenly
 from stations.models import Area, Household, Profile, Role
 from stations.selectors import policy_current, work_calendar
 
@@ -895,21 +895,6 @@ def _text(value: str) -> str:
     return str(value).replace("\\", "\\\\")
 
 
-def _skip_foreign_key_triggers() -> bool:
-    """On PostgreSQL, foreign keys are checked by triggers, one lookup (and row lock) per inserted
-    row. Every id we write was just read from the database, so a superuser session may skip them
-    for this transaction (`session_replication_role = replica`, reset at commit). Without the
-    privilege the checks run, per statement, which is slower but the same."""
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        return True
-    except DatabaseError:
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        return False
-
-
 def bulk_tickets(*, count: int, pending_overdue: int = 0, now: dt.datetime, seed: int) -> BulkTicketsResult:
     """Write `count` tickets with their clocks and events straight into the tables (PostgreSQL COPY,
     BULK_CHUNK tickets at a time, one transaction), for benchmarks. Reproducible for a seed.
@@ -931,7 +916,7 @@ def bulk_tickets(*, count: int, pending_overdue: int = 0, now: dt.datetime, seed
     days = max(1, math.ceil(history / PER_DAY)) if history else 0
     end = int(now.timestamp())
     with transaction.atomic():
-        _skip_foreign_key_triggers()
+        skip_foreign_key_checks()
         gen = _BulkHistory(rng=rng)
         last_day = now.astimezone(SHANGHAI).date() - dt.timedelta(days=HISTORY_GAP_DAYS)
         per_day = split_evenly(history, [rng.randint(70, 130) for _ in range(days)]) if days else []

@@ -73,5 +73,6 @@ def test_outbound_delivery_is_at_most_once_per_message(agent, household, mailout
     assert outbound_deliver(message_id=sms.pk) is True
     assert outbound_deliver(message_id=sms.pk) is False
     email = OutboundMessage.objects.create(channel="email", to="wang@example.com", body="您的工单已办结", key="e1")
-    assert outbound_deliver(message_id=email.pk) and not outbound_deliver(message_id=email.pk)
+    assert outbound_deliver(message_id=email.pk)
+    assert not outbound_deliver(message_id=email.pk)
     assert [m.to for m in mailoutbox] == [["wang@example.com"]]
