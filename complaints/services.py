@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from complaints import clocks
 from complaints.events import record_event
@@ -64,21 +65,21 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 
 ACTION_LABELS = {
-    "transfer": _("转办"),
-    "accept": _("签收"),
-    "send_back": _("退单"),
-    "contact": _("联系用户"),
-    "on_site": _("到场"),
-    "appointment": _("预约上门"),
-    "report_progress": _("进展通报"),
-    "resolve": _("办结"),
-    "feedback": _("反馈结果"),
-    "return_visit": _("回访"),
-    "reopen": _("重办"),
-    "request_papers": _("一次性告知"),
-    "papers_complete": _("材料补齐"),
-    "request_extension": _("申请延时"),
-    "decide_extension": _("审批延时"),
+    "transfer": gettext_lazy("转办"),
+    "accept": gettext_lazy("签收"),
+    "send_back": gettext_lazy("退单"),
+    "contact": gettext_lazy("联系用户"),
+    "on_site": gettext_lazy("到场"),
+    "appointment": gettext_lazy("预约上门"),
+    "report_progress": gettext_lazy("进展通报"),
+    "resolve": gettext_lazy("办结"),
+    "feedback": gettext_lazy("反馈结果"),
+    "return_visit": gettext_lazy("回访"),
+    "reopen": gettext_lazy("重办"),
+    "request_papers": gettext_lazy("一次性告知"),
+    "papers_complete": gettext_lazy("材料补齐"),
+    "request_extension": gettext_lazy("申请延时"),
+    "decide_extension": gettext_lazy("审批延时"),
 }
 
 
