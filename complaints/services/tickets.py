@@ -1,384 +1,40 @@
-"""Ticket intake and every action on a ticket (DOMAIN.md §2–3, API.md "Tickets").
-
-Each action: one transaction, the ticket row locked first (`_lock`), the transition table
-checked (`TRANSITIONS`), clocks met, moved or opened, and exactly one event written. A refused
-action raises before anything is written, so it leaves no event.
-"""
+"""Every action on a ticket after intake (DOMAIN.md §2–3): one transaction each, the ticket row
+locked first, the transition table checked, clocks met/moved/opened, exactly one event written."""
 
 import datetime as dt
-import re
-import secrets
-from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from complaints import clocks
 from complaints.events import record_event
 from complaints.models import (
-    BACKDATABLE_CHANNELS,
-    OPEN_STATUSES,
     Assessment,
-    Category,
-    Channel,
     Deadline,
     Extension,
-    IdempotencyKey,
     PapersRequest,
-    RepairKind,
     Satisfaction,
-    Severity,
     Status,
     Ticket,
-    TicketSequence,
 )
 from complaints.notifications import notify_resident, notify_staff
-from heatservice.errors import ActionNotAllowed, InvalidInput, NotPermitted
-from stations.calendar import SHANGHAI, WorkCalendar
-from stations.models import Household, Role, ServicePolicy, Station
-from stations.selectors import is_manager, manager_user_ids, policy_current, role_of, station_head_of, work_calendar
-
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
-IDEMPOTENCY_WINDOW = dt.timedelta(hours=24)
-
-# The transition table: action → (statuses it is allowed from, status it leads to; None keeps it).
-TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
-    "transfer": (frozenset({Status.RECEIVED, Status.REOPENED}), Status.TRANSFERRED),
-    "accept": (frozenset({Status.TRANSFERRED}), Status.ACCEPTED),
-    "send_back": (frozenset({Status.TRANSFERRED}), Status.RECEIVED),
-    "contact": (frozenset({Status.RECEIVED, Status.REOPENED, Status.ACCEPTED}), Status.CONTACTED),
-    "on_site": (frozenset({Status.RECEIVED, Status.REOPENED, Status.ACCEPTED, Status.CONTACTED}), Status.ON_SITE),
-    "appointment": (frozenset(OPEN_STATUSES - {Status.ON_SITE}), None),
-    "report_progress": (frozenset(OPEN_STATUSES), None),
-    "resolve": (
-        frozenset({Status.RECEIVED, Status.REOPENED, Status.ACCEPTED, Status.CONTACTED, Status.ON_SITE}),
-        Status.RESOLVED,
-    ),
-    "feedback": (frozenset({Status.RESOLVED}), Status.FED_BACK),
-    "return_visit": (frozenset({Status.FED_BACK}), None),
-    "reopen": (frozenset({Status.FED_BACK, Status.CLOSED}), Status.REOPENED),
-    "request_papers": (frozenset(OPEN_STATUSES), None),
-    "papers_complete": (frozenset(OPEN_STATUSES), None),
-    "request_extension": (frozenset(OPEN_STATUSES | {Status.RESOLVED, Status.FED_BACK}), None),
-    "decide_extension": (frozenset(OPEN_STATUSES | {Status.RESOLVED, Status.FED_BACK}), None),
-}
-
-ACTION_LABELS = {
-    "transfer": gettext_lazy("转办"),
-    "accept": gettext_lazy("签收"),
-    "send_back": gettext_lazy("退单"),
-    "contact": gettext_lazy("联系用户"),
-    "on_site": gettext_lazy("到场"),
-    "appointment": gettext_lazy("预约上门"),
-    "report_progress": gettext_lazy("进展通报"),
-    "resolve": gettext_lazy("办结"),
-    "feedback": gettext_lazy("反馈结果"),
-    "return_visit": gettext_lazy("回访"),
-    "reopen": gettext_lazy("重办"),
-    "request_papers": gettext_lazy("一次性告知"),
-    "papers_complete": gettext_lazy("材料补齐"),
-    "request_extension": gettext_lazy("申请延时"),
-    "decide_extension": gettext_lazy("审批延时"),
-}
-
-
-def _check_transition(ticket: Ticket, action: str) -> str | None:
-    allowed, target = TRANSITIONS[action]
-    if ticket.status not in allowed:
-        raise ActionNotAllowed(
-            _("工单当前状态为“%(status)s”,不能执行“%(action)s”。")
-            % {"status": ticket.get_status_display(), "action": ACTION_LABELS[action]},
-            field="status",
-        )
-    return target
-
-
-def _lock(ticket_id: int) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("policy").get(pk=ticket_id)
-
-
-# ---------------------------------------------------------------------------------------------
-# Who may act (DOMAIN.md §10)
-# ---------------------------------------------------------------------------------------------
-
-
-def can_work_on(user, ticket: Ticket) -> bool:
-    """Agents and managers work on any ticket; station staff on their station's (as its station or
-    its handler); a named handler on theirs; residents on none."""
-    role = role_of(user)
-    if role in {None, Role.RESIDENT}:
-        return False
-    if role in {Role.AGENT, Role.MANAGER, Role.OPS_CHIEF, Role.DEPUTY_CHIEF}:
-        return True
-    if ticket.handler_user_id == user.pk or ticket.first_responder_id == user.pk:
-        return True
-    if role in {Role.STATION_HEAD, Role.SERVICEMAN, Role.WORKER, Role.INSPECTOR}:
-        station_id = user.profile.station_id
-        return station_id is not None and station_id in {ticket.station_id, ticket.handler_station_id}
-    return False
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise NotPermitted(message)
-
-
-def _require_worker(user, ticket: Ticket) -> None:
-    _require(can_work_on(user, ticket), _("您无权办理此工单。"))
-
-
-# ---------------------------------------------------------------------------------------------
-# Clocks
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Responsible:
-    user_id: int | None
-    station_id: int | None
-
-
-def _handler_responsible(ticket: Ticket) -> Responsible:
-    """Who answers for the handler's clocks: a named handler, else the handling station's head,
-    else (not yet transferred) the first responder (首问负责制)."""
-    if ticket.handler_user_id:
-        return Responsible(ticket.handler_user_id, ticket.handler_station_id)
-    if ticket.handler_station_id:
-        head = station_head_of(ticket.handler_station_id)
-        return Responsible(head.pk if head else None, ticket.handler_station_id)
-    return Responsible(ticket.first_responder_id, None)
-
-
-def _new_deadline(
-    *,
-    ticket: Ticket,
-    spec: clocks.ClockSpec,
-    start: dt.datetime,
-    calendar: WorkCalendar,
-    policy: ServicePolicy,
-    handler: Responsible,
-) -> Deadline:
-    due = clocks.due_for(spec, start, calendar)
-    who = handler if spec.kind in clocks.HANDLER_KINDS else Responsible(ticket.first_responder_id, None)
-    return Deadline(
-        ticket=ticket,
-        kind=spec.kind,
-        cycle=ticket.cycle,
-        policy=policy,
-        duration_value=spec.value,
-        duration_unit=spec.unit,
-        started_at=start,
-        due_at=due.at,
-        warn_at=clocks.warn_time(start, due.at, policy.warning_share),
-        calendar_confirmed=due.confirmed,
-        responsible_id=who.user_id,
-        responsible_station_id=who.station_id,
-    )
-
-
-def _open_clocks(ticket: Ticket, specs: list[clocks.ClockSpec], start: dt.datetime) -> list[Deadline]:
-    calendar, handler = work_calendar(), _handler_responsible(ticket)
-    rows = [
-        _new_deadline(ticket=ticket, spec=s, start=start, calendar=calendar, policy=ticket.policy, handler=handler)
-        for s in specs
-    ]
-    return Deadline.objects.bulk_create(rows)
-
-
-def _live(ticket: Ticket, kind: str) -> Deadline | None:
-    return ticket.deadlines.filter(kind=kind, state__in=[Deadline.State.PENDING, Deadline.State.PAUSED]).first()
-
-
-def _meet(ticket: Ticket, kinds, at: dt.datetime) -> list[Deadline]:
-    """Meet the pending clocks of `kinds`: `met` if by the due time, `met_late` after it. A clock
-    already marked overdue by the sweep becomes `met_late`; the miss is never erased."""
-    met = []
-    for deadline in ticket.deadlines.filter(
-        kind__in=list(kinds), state__in=[Deadline.State.PENDING, Deadline.State.OVERDUE]
-    ):
-        deadline.met_at = at
-        deadline.state = clocks.state_when_met(due_at=deadline.due_at, met_at=at)
-        deadline.save(update_fields=["met_at", "state"])
-        met.append(deadline)
-    return met
-
-
-def _close(ticket: Ticket, kinds, at: dt.datetime) -> None:
-    """Clocks that no longer apply: cancelled if not yet due; if already past due, they are
-    misses and are marked overdue (never quietly cancelled)."""
-    live = ticket.deadlines.filter(kind__in=list(kinds), state__in=[Deadline.State.PENDING, Deadline.State.PAUSED])
-    live.filter(due_at__lt=at, state=Deadline.State.PENDING).update(state=Deadline.State.OVERDUE, overdue_at=at)
-    live.update(state=Deadline.State.CANCELLED)
-
-
-def _reassign_handler_clocks(ticket: Ticket) -> None:
-    who = _handler_responsible(ticket)
-    ticket.deadlines.filter(
-        kind__in=list(clocks.HANDLER_KINDS), state__in=[Deadline.State.PENDING, Deadline.State.PAUSED]
-    ).update(responsible_id=who.user_id, responsible_station_id=who.station_id)
-
-
-# ---------------------------------------------------------------------------------------------
-# Intake
-# ---------------------------------------------------------------------------------------------
-
-
-def _next_number(day: dt.date) -> str:
-    """GDyyyymmdd-NNNN from a per-day counter bumped with one UPSERT (no duplicate under
-    concurrent intake; the row lock is held to commit, so the sequence has no gaps)."""
-    table = TicketSequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "
-            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [day],
-        )
-        (seq,) = cursor.fetchone()
-    return f"GD{day:%Y%m%d}-{seq:04d}"
-
-
-@dataclass
-class TicketInput:
-    category: str
-    caller_name: str
-    caller_phone: str
-    content: str
-    channel: str = Channel.PHONE
-    severity: str = Severity.GENERAL
-    repair_kind: str = ""
-    household: Household | None = None
-    received_at: dt.datetime | None = None
-    answered_on_spot: bool = False
-
-
-def _validate_intake(data: TicketInput, *, actor, now: dt.datetime) -> None:
-    errors: dict[str, list[str]] = {}
-    if data.category == Category.REPAIR and data.repair_kind not in RepairKind.values:
-        errors["repair_kind"] = [_("报修须选择报修类型:跑冒滴漏、一般用热故障或设备故障。")]
-    if data.category != Category.REPAIR and data.repair_kind:
-        errors["repair_kind"] = [_("只有报修工单填写报修类型。")]
-    if data.category != Category.ENQUIRY and data.household is None:
-        errors["household"] = [_("除咨询外,工单须关联住户。")]
-    if not PHONE_RE.match(data.caller_phone or ""):
-        errors["caller_phone"] = [_("请输入有效的电话号码(手机11位,或座机号码)。")]
-    if not (data.caller_name or "").strip():
-        errors["caller_name"] = [_("请填写来电人姓名。")]
-    if not (data.content or "").strip():
-        errors["content"] = [_("请填写反映的内容。")]
-    if data.received_at is not None:
-        if data.received_at > now:
-            errors["received_at"] = [_("受理时间不能晚于现在。")]
-        elif data.channel not in BACKDATABLE_CHANNELS:
-            errors["received_at"] = [_("只有信函和意见箱的来件可以补录受理时间。")]
-    if data.answered_on_spot and data.category != Category.ENQUIRY:
-        errors["answered_on_spot"] = [_("只有咨询可以当场答复办结。")]
-    if role_of(actor) == Role.RESIDENT:
-        if data.received_at is not None:
-            errors["received_at"] = [_("住户不能指定受理时间。")]
-        if data.household is not None and data.household.pk != actor.profile.household_id:
-            errors["household"] = [_("只能为本户提交。")]
-    if errors:
-        raise InvalidInput.many(errors)
-
-
-def ticket_create(*, actor, data: TicketInput, now: dt.datetime, idempotency_key: str = "") -> tuple[Ticket, bool]:
-    """Log a ticket; `actor` is the first responder, forever (首问负责制). Returns (ticket, created).
-
-    A resident's own ticket is the web channel for their household. With `idempotency_key`, the
-    same key from the same user within 24 h returns the first ticket (created=False).
-    """
-    if role_of(actor) == Role.RESIDENT:
-        data.channel = Channel.WEB
-        data.household = data.household or actor.profile.household
-    _validate_intake(data, actor=actor, now=now)
-    try:
-        with transaction.atomic():
-            if idempotency_key:
-                earlier = _idempotent_replay(actor=actor, key=idempotency_key, now=now)
-                if earlier is not None:
-                    return earlier, False
-            ticket = _ticket_insert(actor=actor, data=data, now=now)
-            if idempotency_key:
-                IdempotencyKey.objects.create(user=actor, key=idempotency_key, ticket=ticket, created_at=now)
-            return ticket, True
-    except IntegrityError:
-        # A concurrent request with the same key committed first: answer with its ticket.
-        if idempotency_key:
-            earlier = _idempotent_replay(actor=actor, key=idempotency_key, now=now)
-            if earlier is not None:
-                return earlier, False
-        raise
-
-
-def _idempotent_replay(*, actor, key: str, now: dt.datetime) -> Ticket | None:
-    found = IdempotencyKey.objects.select_related("ticket").filter(user=actor, key=key).first()
-    if found is None:
-        return None
-    if found.created_at < now - IDEMPOTENCY_WINDOW:
-        found.delete()
-        return None
-    return found.ticket
-
-
-def _ticket_insert(*, actor, data: TicketInput, now: dt.datetime) -> Ticket:
-    policy = policy_current()
-    received_at = data.received_at or now
-    household = data.household
-    station_id = household.station_id if household else None
-    ticket = Ticket(
-        number=_next_number(now.astimezone(SHANGHAI).date()),
-        channel=data.channel,
-        category=data.category,
-        severity=data.severity,
-        repair_kind=data.repair_kind if data.category == Category.REPAIR else "",
-        household=household,
-        station_id=station_id,
-        caller_name=data.caller_name.strip(),
-        caller_phone=data.caller_phone,
-        content=data.content.strip(),
-        received_at=received_at,
-        created_at=now,
-        first_responder=actor,
-        policy=policy,
-        query_code=f"{secrets.randbelow(10**6):06d}",
-    )
-    if data.category in {Category.REPAIR, Category.TOO_COLD} and station_id:
-        # Repairs and too-cold reports go straight to the household's station (DOMAIN.md §4).
-        ticket.handler_station_id = station_id
-    ticket.save()
-    specs = clocks.clock_plan(
-        category=ticket.category, severity=ticket.severity, repair_kind=ticket.repair_kind, policy=policy
-    )
-    _open_clocks(ticket, specs, received_at)
-    record_event(
-        ticket=ticket,
-        kind="received",
-        at=now,
-        actor=actor,
-        note=ticket.get_channel_display(),
-        data={"received_at": received_at.isoformat(), "policy_version": policy.version},
-    )
-    if data.answered_on_spot:
-        _meet(ticket, [clocks.REPLY], now)
-        ticket.status = Status.CLOSED
-        ticket.save(update_fields=["status", "updated_at"])
-        record_event(ticket=ticket, kind="answered", at=now, actor=actor, note=_("当场答复"))
-    if ticket.severity == Severity.MAJOR:
-        notify_staff(
-            user_ids=manager_user_ids(),
-            kind="major_received",
-            message=_("重大事件:%(number)s %(content)s") % {"number": ticket.number, "content": ticket.content[:60]},
-            key=f"major:{ticket.pk}",
-            ticket=ticket,
-        )
-    notify_resident(
-        ticket=ticket,
-        body=_("您的工单 %(number)s 已受理,提取码 %(code)s。") % {"number": ticket.number, "code": ticket.query_code},
-        key=f"received:{ticket.pk}",
-    )
-    return ticket
-
+from complaints.services.core import (
+    _check_transition,
+    _close,
+    _handler_responsible,
+    _live,
+    _lock,
+    _meet,
+    _open_clocks,
+    _reassign_handler_clocks,
+    _require,
+    _require_worker,
+    can_work_on,
+)
+from heatservice.errors import ActionNotAllowed, InvalidInput
+from stations.calendar import SHANGHAI
+from stations.models import Role, Station
+from stations.selectors import is_manager, manager_user_ids, role_of, work_calendar
 
 # ---------------------------------------------------------------------------------------------
 # Actions
