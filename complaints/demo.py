@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import math
 import random
+import threading
 import time
 from array import array
 from bisect import bisect_right
@@ -209,6 +210,7 @@ class _Plan:
     content: str = ""
     caller: tuple[str, str] | None = None
     stage: int | None = None  # how many lifecycle steps to take; None: decided by age
+    satisfaction: str | None = None  # the return visit's answer; None: drawn at random
 
 
 class _HouseholdPicker:
@@ -294,6 +296,7 @@ def _resident_plans(rng: random.Random, now: dt.datetime, cast: _Cast) -> list[_
                 actor=agent1,
                 content="室温只有15度,门窗关闭三小时以上",
                 stage=99,
+                satisfaction=Satisfaction.SATISFIED,
             )
         )
         plans.append(
@@ -350,7 +353,7 @@ def _steps(ticket: Ticket, plan: _Plan, cast: _Cast, rng: random.Random) -> list
     note = RESOLUTION[ticket.category]
     tail: list[Step] = [
         (lambda **kw: services.ticket_feedback(**kw, note=note), feedback_by, (10, 180)),
-        (_return_visit(rng), visitor, (120, 1300)),
+        (_return_visit(rng, plan.satisfaction), visitor, (120, 1300)),
     ]
     resolve = lambda **kw: services.ticket_resolve(**kw, note=note)  # noqa: E731
     if ticket.category in {Category.REPAIR, Category.TOO_COLD}:
@@ -376,10 +379,9 @@ def _steps(ticket: Ticket, plan: _Plan, cast: _Cast, rng: random.Random) -> list
     ]
 
 
-def _return_visit(rng: random.Random) -> Callable:
-    satisfaction = rng.choices(
-        [Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.UNSATISFIED], weights=[80, 14, 6]
-    )[0]
+def _return_visit(rng: random.Random, satisfaction: str | None) -> Callable:
+    drawn = rng.choices([Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.UNSATISFIED], weights=[80, 14, 6])[0]
+    satisfaction = satisfaction or drawn
     return lambda **kw: services.ticket_return_visit(**kw, satisfaction=satisfaction)
 
 
@@ -636,34 +638,66 @@ class _BulkHistory:
         self.deadlines: list[str] = []
         self.events: list[str] = []
         self.counts = {"tickets": 0, "deadlines": 0, "events": 0}
+        self.copier: threading.Thread | None = None
+        self.copy_error: BaseException | None = None
 
     # -- helpers ----------------------------------------------------------------------------
 
     def flush(self) -> None:
+        """Hand the buffered chunk to a COPY thread, once the previous chunk's COPY has finished.
+
+        PostgreSQL ingests one chunk while Python generates the next (psycopg2 lets go of the GIL
+        while it waits for the server). Both use the one connection and its transaction, never at
+        the same time: the ids of the next chunk are reserved here, before the thread starts."""
+        self.wait()
         if not self.tickets:
             return
-        with connection.cursor() as cursor:
+        payload = [
+            (model._meta.db_table, columns, "".join(lines).encode())
             for model, columns, lines in (
                 (Ticket, TICKET_COLUMNS, self.tickets),
                 (Deadline, DEADLINE_COLUMNS, self.deadlines),
                 (TicketEvent, EVENT_COLUMNS, self.events),
-            ):
-                buf = io.StringIO("".join(lines))
-                cursor.copy_expert(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", buf, 1 << 20)
+            )
+        ]
         self.counts["tickets"] += len(self.tickets)
         self.counts["deadlines"] += len(self.deadlines)
         self.counts["events"] += len(self.events)
         self.tickets, self.deadlines, self.events = [], [], []
         reset_queries()
+        self._reserve_ids()
+        self.copier = threading.Thread(target=self._copy, args=(connection.connection, payload), daemon=True)
+        self.copier.start()
+
+    def _copy(self, raw_connection, payload: list[tuple[str, tuple, bytes]]) -> None:
+        try:
+            with raw_connection.cursor() as cursor:
+                for table, columns, data in payload:
+                    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.BytesIO(data), 1 << 20)
+        except BaseException as exc:  # re-raised in the main thread by wait()
+            self.copy_error = exc
+
+    def wait(self) -> None:
+        """Wait for the running COPY, and raise its error if it failed."""
+        if self.copier is not None:
+            self.copier.join()
+            self.copier = None
+        if self.copy_error is not None:
+            error, self.copy_error = self.copy_error, None
+            raise error
+
+    def _reserve_ids(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Ticket._meta.db_table, BULK_CHUNK],
+            )
+            self.ids = [row[0] for row in reversed(cursor.fetchall())]
 
     def next_id(self) -> int:
         if not self.ids:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [Ticket._meta.db_table, BULK_CHUNK],
-                )
-                self.ids = [row[0] for row in reversed(cursor.fetchall())]
+            self.wait()  # the connection must be free
+            self._reserve_ids()
         return self.ids.pop()
 
     def number(self, received: int) -> str:
@@ -917,18 +951,22 @@ def bulk_tickets(*, count: int, pending_overdue: int = 0, now: dt.datetime, seed
     end = int(now.timestamp())
     with transaction.atomic():
         skip_foreign_key_checks()
+        connection.ensure_connection()
         gen = _BulkHistory(rng=rng)
-        last_day = now.astimezone(SHANGHAI).date() - dt.timedelta(days=HISTORY_GAP_DAYS)
-        per_day = split_evenly(history, [rng.randint(70, 130) for _ in range(days)]) if days else []
-        for offset, n in enumerate(per_day):
-            day = last_day - dt.timedelta(days=days - 1 - offset)
-            midnight = int(dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI).timestamp())
-            hours = rng.choices(_DAY_HOURS, weights=_HOUR_WEIGHTS, k=n)
-            for second in sorted(h * 3600 + rng.randrange(3600) for h in hours):
-                gen.closed(midnight + second)
-        for due in sorted(end - rng.randint(1, 59) for _ in range(pending_overdue)):
-            gen.open_overdue(due)
-        gen.flush()
+        try:
+            last_day = now.astimezone(SHANGHAI).date() - dt.timedelta(days=HISTORY_GAP_DAYS)
+            per_day = split_evenly(history, [rng.randint(70, 130) for _ in range(days)]) if days else []
+            for offset, n in enumerate(per_day):
+                day = last_day - dt.timedelta(days=days - 1 - offset)
+                midnight = int(dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI).timestamp())
+                hours = rng.choices(_DAY_HOURS, weights=_HOUR_WEIGHTS, k=n)
+                for second in sorted(h * 3600 + rng.randrange(3600) for h in hours):
+                    gen.closed(midnight + second)
+            for due in sorted(end - rng.randint(1, 59) for _ in range(pending_overdue)):
+                gen.open_overdue(due)
+            gen.flush()
+        finally:
+            gen.wait()  # never leave a COPY running on the connection, error or not
         _save_sequences(gen.sequences, gen.days_used)
     with connection.cursor() as cursor:
         for model in (Ticket, Deadline, TicketEvent):
