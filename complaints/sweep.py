@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from complaints import clocks
@@ -103,7 +104,7 @@ def _warn_batch(*, now: dt.datetime, batch: int, result: SweepResult) -> int:
                 ticket_id=d.ticket_id,
                 kind="deadline_warning",
                 message=_("超期预警:工单 %(number)s 的“%(kind)s”时限将于 %(due)s 到期。")
-                % {"number": d.ticket.number, "kind": d.get_kind_display(), "due": _local(d.due_at)},
+                % {"number": d.ticket.number, "kind": kind_label(d.kind), "due": _local(d.due_at)},
                 key=f"warn:{d.pk}:{d.due_at:%Y%m%d%H%M}",
             )
             for d in rows
@@ -156,9 +157,11 @@ def _overdue_batch(*, now: dt.datetime, batch: int, result: SweepResult, heads: 
                 escalation_level=level, escalate_at=F("due_at") + dt.timedelta(minutes=minutes)
             )
         events, notices, proposals, rearm = [], [], [], []
+        added: dict[int, int] = defaultdict(int)  # ticket → events added in this batch
         for d in due:
             ticket = tickets[d.ticket_id]
             ticket.last_event_seq += 1
+            added[ticket.pk] += 1
             events.append(
                 TicketEvent(
                     ticket_id=ticket.pk,
@@ -166,14 +169,14 @@ def _overdue_batch(*, now: dt.datetime, batch: int, result: SweepResult, heads: 
                     kind="deadline_missed",
                     at=now,
                     actor=None,
-                    note=d.get_kind_display(),
+                    note=kind_label(d.kind),
                     data={"kind": d.kind, "due_at": d.due_at.isoformat(), "deadline": d.pk},
                     public=False,
                 )
             )
             message = _("已超期:工单 %(number)s 的“%(kind)s”时限已于 %(due)s 到期。") % {
                 "number": ticket.number,
-                "kind": d.get_kind_display(),
+                "kind": kind_label(d.kind),
                 "due": _local(d.due_at),
             }
             station_id = d.responsible_station_id or ticket.station_id
@@ -190,7 +193,11 @@ def _overdue_batch(*, now: dt.datetime, batch: int, result: SweepResult, heads: 
             proposals += _proposals_for(d, ticket, now)
             if d.kind == clocks.PROGRESS_REPORT and ticket.status in OPEN_STATUSES:
                 rearm.append(_next_progress_report(d))
-        Ticket.objects.bulk_update(list(tickets.values()), ["last_event_seq"])
+        by_count: dict[int, list[int]] = defaultdict(list)
+        for ticket_id, count in added.items():
+            by_count[count].append(ticket_id)
+        for count, ids in by_count.items():  # one UPDATE per distinct count, usually one in all
+            Ticket.objects.filter(pk__in=ids).update(last_event_seq=F("last_event_seq") + count)
         TicketEvent.objects.bulk_create(events)
         Notification.objects.bulk_create(notices, ignore_conflicts=True)
         if proposals:
@@ -217,7 +224,7 @@ def _proposals_for(d: Deadline, ticket: Ticket, now: dt.datetime) -> list[Assess
             deadline=d,
             amount=amount,
             facts=_("工单 %(number)s 的“%(kind)s”时限 %(due)s 到期未完成,且无批准的延时。")
-            % {"number": ticket.number, "kind": d.get_kind_display(), "due": _local(d.due_at)},
+            % {"number": ticket.number, "kind": kind_label(d.kind), "due": _local(d.due_at)},
             created_at=now,
         )
     ]
@@ -260,7 +267,7 @@ def _escalate_batch(*, now: dt.datetime, batch: int, result: SweepResult, manage
                 ticket_id=d.ticket_id,
                 kind="deadline_escalated",
                 message=_("超期上报:工单 %(number)s 的“%(kind)s”时限已于 %(due)s 到期,仍未完成。")
-                % {"number": d.ticket.number, "kind": d.get_kind_display(), "due": _local(d.due_at)},
+                % {"number": d.ticket.number, "kind": kind_label(d.kind), "due": _local(d.due_at)},
                 key=f"escalated:{d.pk}",
             )
             for d in rows
@@ -281,6 +288,14 @@ def _redeliver_outbound(*, now: dt.datetime) -> int:
     for pk in stale:
         enqueue_on_commit("complaints.tasks.outbound_deliver_task", pk)
     return len(stale)
+
+
+def kind_label(kind: str) -> str:
+    """The clock kind's label in the active language, without a lazy-string lookup per row."""
+    return _KIND_LABELS.setdefault((get_language(), kind), str(Deadline.Kind(kind).label))
+
+
+_KIND_LABELS: dict[tuple[str | None, str], str] = {}
 
 
 def _local(value: dt.datetime) -> str:
