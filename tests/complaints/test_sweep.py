@@ -159,3 +159,14 @@ def test_two_sweeps_in_parallel_produce_no_duplicates(agent, household, now):
         seqs = list(ticket.events.order_by("seq").values_list("seq", flat=True))
         assert seqs == [1, 2]
     assert deadlines_sweep(now=later).overdue == 0
+
+
+@pytest.mark.parametrize("tickets", [3, 15])
+def test_sweep_query_count_does_not_grow_with_the_clocks_it_marks(
+    agent, station_head, household, now, django_assert_max_num_queries, tickets
+):
+    for _ in range(tickets):
+        make_ticket(agent, household, now)  # four clocks each, all missed below
+    with django_assert_max_num_queries(40):
+        result = deadlines_sweep(now=now + dt.timedelta(hours=25))
+    assert result.overdue == 4 * tickets
