@@ -162,7 +162,7 @@ class TicketIn(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.GENERAL)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
-    household = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    household = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
     caller_name = serializers.CharField(max_length=50)
     caller_phone = serializers.CharField(max_length=20)
     content = serializers.CharField(max_length=5000)

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from complaints.models import Status, Ticket
 from tests.complaints.helpers import make_ticket
-from tests.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +46,8 @@ def test_agent_logs_a_repair_and_reads_it_back(client_for, agent, household):
         ({"received_at": "2099-01-01T00:00:00+08:00", "channel": "letter"}, {"received_at"}),
         ({"received_at": "not a date"}, {"received_at"}),
         ({"content": ""}, {"content"}),
+        ({"household": 10**30}, {"household"}),
+        ({"caller_name": "名" * 51}, {"caller_name"}),
     ],
     ids=[
         "bad-category",
@@ -57,6 +58,8 @@ def test_agent_logs_a_repair_and_reads_it_back(client_for, agent, household):
         "future",
         "bad-date",
         "empty",
+        "huge-household-id",
+        "long-name",
     ],
 )
 def test_bad_input_answers_400_per_field_and_creates_nothing(client_for, agent, household, change, errors):
@@ -285,5 +288,24 @@ def test_schema_documents_every_ticket_action(client_for, agent):
     assert "requestBody" in create
 
 
-def test_households_in_other_fixture_are_unrelated(db):
-    assert HouseholdFactory().station.number == 1
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("transfer", {"station": 10**30}, "station"),
+        ("transfer", {"station": 11}, "station"),
+        ("transfer", {"user": "nobody"}, "user"),
+        ("transfer", {}, "station"),
+        ("send-back", {"reason": ""}, "reason"),
+        ("return-visit", {"satisfaction": "happy"}, "satisfaction"),
+        ("request-extension", {"kind": "reply", "due_at": "soon", "reason": "x"}, "due_at"),
+        ("request-extension", {"kind": "lunch", "due_at": "2026-12-09T10:00:00+08:00", "reason": "x"}, "kind"),
+        ("request-papers", {"items": []}, "items"),
+        ("appointment", {"at": "tomorrow"}, "at"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_bad_action_input_answers_400_naming_the_field(client_for, manager, household, now, action, body, field):
+    number = make_ticket(manager, household, now).number
+    response = client_for(manager).post(f"/api/v1/tickets/{number}/{action}/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
