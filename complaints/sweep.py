@@ -157,6 +157,8 @@ def _overdue_batch(*, now: dt.datetime, batch: int, result: SweepResult, heads: 
                 escalation_level=level,
                 escalate_at=F("due_at") + dt.timedelta(minutes=minutes),
             )
+        overdue_text = _("已超期:工单 %(number)s 的“%(kind)s”时限已于 %(due)s 到期。")
+        facts_text = _("工单 %(number)s 的“%(kind)s”时限 %(due)s 到期未完成,且无批准的延时。")
         events, notices, proposals, rearm = [], [], [], []
         added: dict[int, int] = defaultdict(int)  # ticket → events added in this batch
         for d in due:
@@ -175,7 +177,7 @@ def _overdue_batch(*, now: dt.datetime, batch: int, result: SweepResult, heads: 
                     public=False,
                 )
             )
-            message = _("已超期:工单 %(number)s 的“%(kind)s”时限已于 %(due)s 到期。") % {
+            message = overdue_text % {
                 "number": ticket.number,
                 "kind": kind_label(d.kind),
                 "due": _local(d.due_at),
@@ -191,7 +193,7 @@ def _overdue_batch(*, now: dt.datetime, batch: int, result: SweepResult, heads: 
                 for u in told
                 if u
             ]
-            proposals += _proposals_for(d, ticket, now)
+            proposals += _proposals_for(d, ticket, now, facts_text)
             if d.kind == clocks.PROGRESS_REPORT and ticket.status in OPEN_STATUSES:
                 rearm.append(_next_progress_report(d))
         by_count: dict[int, list[int]] = defaultdict(list)
@@ -218,7 +220,7 @@ def _relax_commit() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _proposals_for(d: Deadline, ticket: Ticket, now: dt.datetime) -> list[Assessment]:
+def _proposals_for(d: Deadline, ticket: Ticket, now: dt.datetime, facts_text: str) -> list[Assessment]:
     """DOMAIN.md §8: a missed reply without an approved extension (100 元) and a missed transfer
     (20 元) are proposed to the person responsible, once (unique per clock, rule and person)."""
     if d.kind not in CLOCK_RULES or d.extended or not d.responsible_id:
@@ -231,8 +233,7 @@ def _proposals_for(d: Deadline, ticket: Ticket, now: dt.datetime) -> list[Assess
             ticket_id=ticket.pk,
             deadline=d,
             amount=amount,
-            facts=_("工单 %(number)s 的“%(kind)s”时限 %(due)s 到期未完成,且无批准的延时。")
-            % {"number": ticket.number, "kind": kind_label(d.kind), "due": _local(d.due_at)},
+            facts=facts_text % {"number": ticket.number, "kind": kind_label(d.kind), "due": _local(d.due_at)},
             created_at=now,
         )
     ]
@@ -300,7 +301,10 @@ def _redeliver_outbound(*, now: dt.datetime) -> int:
 
 def kind_label(kind: str) -> str:
     """The clock kind's label in the active language, without a lazy-string lookup per row."""
-    return _KIND_LABELS.setdefault((get_language(), kind), str(Deadline.Kind(kind).label))
+    key = (get_language(), kind)
+    if key not in _KIND_LABELS:
+        _KIND_LABELS[key] = str(Deadline.Kind(kind).label)
+    return _KIND_LABELS[key]
 
 
 _KIND_LABELS: dict[tuple[str | None, str], str] = {}
