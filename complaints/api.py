@@ -102,7 +102,9 @@ class TicketListOut(serializers.Serializer):
 
     def get_handler(self, t: Ticket) -> str | None:
         if t.handler_user_id:
-            return t.handler_user.get_username() if self.context.get("staff_view") else str(t.handler_station or "")
+            if self.context.get("staff_view"):
+                return t.handler_user.get_username()
+            return str(t.handler_station) if t.handler_station_id else None  # residents: never a staff name
         if t.handler_station_id:
             return str(t.handler_station)
         return t.handler_department or None

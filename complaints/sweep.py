@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -52,7 +52,6 @@ class SweepResult:
     proposed: int = 0
     rearmed: int = 0
     redelivered: int = 0
-    kinds: dict = field(default_factory=lambda: defaultdict(int))
 
     def as_dict(self) -> dict:
         return {
@@ -146,77 +145,97 @@ def _overdue_batch(*, now: dt.datetime, batch: int, result: SweepResult, heads: 
         if not due:
             return len(tickets)  # raced with an action that met them; look again
         _relax_commit()
-        # The ticket lock makes these clocks ours: the conditional UPDATE marks each exactly once.
-        by_delay = defaultdict(list)
-        for d in due:
-            level = 2 if tickets[d.ticket_id].severity == "major" else 1  # major incidents: managers at once
-            by_delay[(level, d.policy.manager_escalation_minutes)].append(d.pk)
-        for (level, minutes), ids in by_delay.items():
-            Deadline.objects.filter(pk__in=ids, state=Deadline.State.PENDING).update(
-                state=Deadline.State.OVERDUE,
-                overdue_at=now,
-                escalation_level=level,
-                escalate_at=F("due_at") + dt.timedelta(minutes=minutes),
-            )
-        overdue_text = _("已超期:工单 %(number)s 的“%(kind)s”时限已于 %(due)s 到期。")
-        facts_text = _("工单 %(number)s 的“%(kind)s”时限 %(due)s 到期未完成,且无批准的延时。")
-        events, notices, proposals, rearm = [], [], [], []
-        added: dict[int, int] = defaultdict(int)  # ticket → events added in this batch
-        for d in due:
-            ticket = tickets[d.ticket_id]
-            ticket.last_event_seq += 1
-            added[ticket.pk] += 1
-            events.append(
-                {
-                    "ticket_id": ticket.pk,
-                    "seq": ticket.last_event_seq,
-                    "kind": "deadline_missed",
-                    "at": now,
-                    "actor_id": None,
-                    "note": kind_label(d.kind),
-                    "data": {"kind": d.kind, "due_at": d.due_at.isoformat(), "deadline": d.pk},
-                    "public": False,
-                }
-            )
-            message = overdue_text % {
-                "number": ticket.number,
-                "kind": kind_label(d.kind),
-                "due": _local(d.due_at),
-            }
-            station_id = d.responsible_station_id or ticket.station_id
-            told = {d.responsible_id, heads.get(station_id)}
-            if ticket.severity == "major":
-                told.update(managers)
-            notices += [
-                {
-                    "user_id": u,
-                    "ticket_id": ticket.pk,
-                    "kind": "deadline_overdue",
-                    "message": message,
-                    "key": f"overdue:{d.pk}",
-                    "created_at": now,
-                    "read_at": None,
-                }
-                for u in told
-                if u
-            ]
-            proposals += _proposals_for(d, ticket, now, facts_text)
-            if d.kind == clocks.PROGRESS_REPORT and ticket.status in OPEN_STATUSES:
-                rearm.append(_next_progress_report(d))
-        by_count: dict[int, list[int]] = defaultdict(list)
-        for ticket_id, count in added.items():
-            by_count[count].append(ticket_id)
-        for count, ids in by_count.items():  # one UPDATE per distinct count, usually one in all
-            Ticket.objects.filter(pk__in=ids).update(last_event_seq=F("last_event_seq") + count)
-        insert_rows(TicketEvent, events)
-        insert_rows(Notification, notices, ignore_conflicts=True)
-        # Each clock is marked once, so each proposal is new; the unique constraint still guards it.
-        insert_rows(Assessment, proposals, ignore_conflicts=True)
-        result.proposed += len(proposals)
-        Deadline.objects.bulk_create(rearm)
-        result.overdue += len(due)
-        result.rearmed += len(rearm)
+        mark_overdue(tickets=tickets, due=due, now=now, result=result, heads=heads, managers=managers)
         return len(tickets)
+
+
+def mark_overdue(
+    *,
+    tickets: dict,
+    due: list[Deadline],
+    now: dt.datetime,
+    result: SweepResult | None = None,
+    heads: dict | None = None,
+    managers: list[int] | None = None,
+) -> None:
+    """Mark missed clocks overdue, each with its event, notices and assessment proposals, and re-arm
+    missed progress reports. The caller holds the row locks of `tickets` (id → Ticket) and passes
+    only still-pending clocks past due; the sweep and a resolve that skips a missed step share this."""
+    result = result if result is not None else SweepResult()
+    if heads is None:
+        heads = dict(Profile.objects.filter(role=Role.STATION_HEAD).values_list("station_id", "user_id"))
+    if managers is None:
+        managers = manager_user_ids()
+    # The ticket lock makes these clocks ours: the conditional UPDATE marks each exactly once.
+    by_delay = defaultdict(list)
+    for d in due:
+        level = 2 if tickets[d.ticket_id].severity == "major" else 1  # major incidents: managers at once
+        by_delay[(level, d.policy.manager_escalation_minutes)].append(d.pk)
+    for (level, minutes), ids in by_delay.items():
+        Deadline.objects.filter(pk__in=ids, state=Deadline.State.PENDING).update(
+            state=Deadline.State.OVERDUE,
+            overdue_at=now,
+            escalation_level=level,
+            escalate_at=F("due_at") + dt.timedelta(minutes=minutes),
+        )
+    overdue_text = _("已超期:工单 %(number)s 的“%(kind)s”时限已于 %(due)s 到期。")
+    facts_text = _("工单 %(number)s 的“%(kind)s”时限 %(due)s 到期未完成,且无批准的延时。")
+    events, notices, proposals, rearm = [], [], [], []
+    added: dict[int, int] = defaultdict(int)  # ticket → events added in this batch
+    for d in due:
+        ticket = tickets[d.ticket_id]
+        ticket.last_event_seq += 1
+        added[ticket.pk] += 1
+        events.append(
+            {
+                "ticket_id": ticket.pk,
+                "seq": ticket.last_event_seq,
+                "kind": "deadline_missed",
+                "at": now,
+                "actor_id": None,
+                "note": kind_label(d.kind),
+                "data": {"kind": d.kind, "due_at": d.due_at.isoformat(), "deadline": d.pk},
+                "public": False,
+            }
+        )
+        message = overdue_text % {
+            "number": ticket.number,
+            "kind": kind_label(d.kind),
+            "due": _local(d.due_at),
+        }
+        station_id = d.responsible_station_id or ticket.station_id
+        told = {d.responsible_id, heads.get(station_id)}
+        if ticket.severity == "major":
+            told.update(managers)
+        notices += [
+            {
+                "user_id": u,
+                "ticket_id": ticket.pk,
+                "kind": "deadline_overdue",
+                "message": message,
+                "key": f"overdue:{d.pk}",
+                "created_at": now,
+                "read_at": None,
+            }
+            for u in told
+            if u
+        ]
+        proposals += _proposals_for(d, ticket, now, facts_text)
+        if d.kind == clocks.PROGRESS_REPORT and ticket.status in OPEN_STATUSES:
+            rearm.append(_next_progress_report(d))
+    by_count: dict[int, list[int]] = defaultdict(list)
+    for ticket_id, count in added.items():
+        by_count[count].append(ticket_id)
+    for count, ids in by_count.items():  # one UPDATE per distinct count, usually one in all
+        Ticket.objects.filter(pk__in=ids).update(last_event_seq=F("last_event_seq") + count)
+    insert_rows(TicketEvent, events)
+    insert_rows(Notification, notices, ignore_conflicts=True)
+    # Each clock is marked once, so each proposal is new; the unique constraint still guards it.
+    insert_rows(Assessment, proposals, ignore_conflicts=True)
+    result.proposed += len(proposals)
+    Deadline.objects.bulk_create(rearm)
+    result.overdue += len(due)
+    result.rearmed += len(rearm)
 
 
 def insert_rows(model, rows: list[dict], *, ignore_conflicts: bool = False) -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from complaints import services
 from complaints.models import Assessment, Deadline, OutboundMessage, Status, Ticket
+from complaints.sweep import deadlines_sweep
 from heatservice.errors import ActionNotAllowed, InvalidInput, NotPermitted
 from stations.models import CalendarDay
 from stations.services import policy_edit, policy_switch_preset
@@ -249,6 +250,12 @@ def test_resolving_skips_steps_but_never_erases_a_miss(agent, household, now):
     services.ticket_resolve(ticket_id=ticket.pk, actor=agent, now=now + dt.timedelta(minutes=90))
     states = {k: d.state for k, d in clocks_of(ticket).items()}
     assert states == {"reply": "pending", "transfer": "overdue", "contact": "cancelled", "resolve": "met"}
+    # The miss is recorded as the sweep would have: event and the 20 元 proposal, once.
+    assert event_kinds(ticket) == ["received", "deadline_missed", "resolved"]
+    assert list(Assessment.objects.filter(ticket=ticket).values_list("rule", "staff__username")) == [
+        ("transfer_late", "agent1")
+    ]
+    assert deadlines_sweep(now=now + dt.timedelta(hours=2)).proposed == 0
 
 
 def test_resident_cannot_act_on_their_own_ticket(resident, household, now):
