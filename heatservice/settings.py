@@ -120,6 +120,9 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # The filesystem transport fetches one message per poll: poll often, or a backlog of
+        # demo SMS keeps the minute's sweep waiting in the queue.
+        "polling_interval": 0.05,
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TIMEZONE = "Asia/Shanghai"
