@@ -40,7 +40,8 @@ format: install
 
 bench: install
 	@scripts/ensure-services.sh
-	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/heatservice_bench} $(PY) bench/run.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/heatservice_bench $(PY) bench/seed_households.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/heatservice_bench_sweep $(PY) bench/sweep.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -6,7 +6,7 @@ its receipt time (`now=` a past moment) and advanced through a plausible part of
 
 `bulk_tickets` writes a large closed history straight into the tables with COPY (PostgreSQL only),
 for benchmarks of the sweep and the lists: tickets, their clocks and their events, consistent with
-the database constraints and with each other (`last_event_seq` = number of events; a clock is
+the database constraints and with each other (events numbered 1…n per ticket; a clock is
 `met` or `met_late` by comparing its `met_at` with its `due_at`).
 """
 
@@ -494,7 +494,6 @@ TICKET_COLUMNS = (
     "awaiting_papers",
     "satisfaction",
     "cycle",
-    "last_event_seq",
 )
 DEADLINE_COLUMNS = (
     "ticket_id",
@@ -918,7 +917,7 @@ class _BulkHistory:
             f"{ticket_id}\t{self.number(received)}\t{channel}\t{category}\t{severity}\t{repair_kind}\t"
             f"{household}\t{station}\t{person_name(rng)}\t{mobile(rng)}\t{content}\t{ts(received)}\t{ts(created)}\t"
             f"{ts(events[-1][1])}\t{first}\t{handler_station or NULL}\t\t{NULL}\t{status}\t{self.policy_id}\t"
-            f"{rng.randrange(1_000_000):06d}\tf\t{satisfaction}\t1\t{len(events)}\n"
+            f"{rng.randrange(1_000_000):06d}\tf\t{satisfaction}\t1\n"
         )
         if len(self.tickets) >= BULK_CHUNK:
             self.flush()
@@ -937,7 +936,7 @@ def bulk_tickets(*, count: int, pending_overdue: int = 0, now: dt.datetime, seed
     in the minute before `now` (already warned): exactly what the next sweep marks overdue. The rest
     is closed history, about PER_DAY a day, ending HISTORY_GAP_DAYS before `now`: every clock met or
     met late (`met_at` against `due_at`), every met clock with its event, return visit done,
-    `last_event_seq` = number of events. Ticket numbers continue each day's sequence and
+    events numbered 1…n. Ticket numbers continue each day's sequence and
     `TicketSequence` is brought up to date. Needs households and staff (run seed_demo first).
     """
     if connection.vendor != "postgresql":

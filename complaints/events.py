@@ -1,9 +1,17 @@
 """One writer for ticket history (API.md `events`). The caller holds the ticket's row lock, so
-`seq` is gap-free and strictly increasing per ticket."""
+`seq` is gap-free and strictly increasing per ticket: the next one is read from the
+(ticket, seq) unique index, and that index refuses a duplicate should a caller forget the lock."""
 
 import datetime as dt
 
+from django.db.models import Max
+
 from complaints.models import Ticket, TicketEvent
+
+
+def next_event_seq(ticket_id: int) -> int:
+    last = TicketEvent.objects.filter(ticket_id=ticket_id).aggregate(last=Max("seq"))["last"]
+    return (last or 0) + 1
 
 
 def record_event(
@@ -17,11 +25,9 @@ def record_event(
     public: bool = True,
 ) -> TicketEvent:
     """Append one event; the ticket row must be locked (select_for_update) by the caller."""
-    ticket.last_event_seq += 1
-    Ticket.objects.filter(pk=ticket.pk).update(last_event_seq=ticket.last_event_seq)
     return TicketEvent.objects.create(
         ticket=ticket,
-        seq=ticket.last_event_seq,
+        seq=next_event_seq(ticket.pk),
         kind=kind,
         at=at,
         actor=actor,

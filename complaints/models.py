@@ -147,7 +147,6 @@ class Ticket(models.Model):
     awaiting_papers = models.BooleanField(_("待补材料"), default=False)
     satisfaction = models.CharField(_("满意度"), max_length=30, choices=Satisfaction.choices, blank=True)
     cycle = models.PositiveSmallIntegerField(_("办理轮次"), default=1)
-    last_event_seq = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -203,7 +202,10 @@ class Deadline(models.Model):
         PAUSED = "paused", _("已暂停")
         CANCELLED = "cancelled", _("已取消")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="deadlines", verbose_name=_("工单"))
+    # Indexed by deadline_ticket_kind (ticket, kind).
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="deadlines", verbose_name=_("工单"), db_index=False
+    )
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     cycle = models.PositiveSmallIntegerField(_("办理轮次"), default=1)
     policy = models.ForeignKey(
@@ -231,6 +233,7 @@ class Deadline(models.Model):
         blank=True,
         related_name="deadlines",
         verbose_name=_("责任人"),
+        db_index=False,  # indexed by deadline_responsible_state (responsible, state)
     )
     responsible_station = models.ForeignKey(
         Station,
@@ -274,7 +277,7 @@ class Deadline(models.Model):
                 name="deadline_pending_warn",
             ),
             models.Index(
-                fields=["overdue_at"],
+                fields=["escalate_at"],
                 condition=Q(state="overdue", escalation_level__lt=2),
                 name="deadline_escalate",
             ),
@@ -290,7 +293,10 @@ class TicketEvent(models.Model):
     """One entry of a ticket's history (API.md `events`). Append-only: a database trigger refuses
     UPDATE and DELETE (migration 0002)."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("工单"))
+    # Indexed by event_unique_seq (ticket, seq), which also gives the next seq.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("工单"), db_index=False
+    )
     seq = models.PositiveIntegerField(_("序号"))
     kind = models.CharField(_("事件"), max_length=40)
     at = models.DateTimeField(_("时间"))
@@ -464,7 +470,10 @@ class Assessment(models.Model):
 class Notification(models.Model):
     """A message in a staff member's inbox (shown in the UI later). `key` makes sends idempotent."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # Indexed by notification_once_per_key (user, key) and notification_inbox (user, read_at).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     kind = models.CharField(_("类型"), max_length=30)
     message = models.TextField(_("内容"))

@@ -188,12 +188,11 @@ def _close(ticket: Ticket, kinds, at: dt.datetime) -> None:
     """Clocks that no longer apply: cancelled if not yet due; if already past due, they are misses,
     marked overdue exactly as the sweep does (event, notices, assessment proposal), never quietly
     cancelled. The ticket row is locked by the caller."""
-    from complaints.sweep import mark_overdue
+    from complaints.sweep import TicketFacts, mark_overdue
 
     live = ticket.deadlines.filter(kind__in=list(kinds), state__in=[Deadline.State.PENDING, Deadline.State.PAUSED])
-    missed = list(live.filter(due_at__lt=at, state=Deadline.State.PENDING).select_related("policy"))
-    if missed:
-        mark_overdue(tickets={ticket.pk: ticket}, due=missed, now=at)
+    missed = live.filter(due_at__lt=at, state=Deadline.State.PENDING)
+    mark_overdue(tickets={ticket.pk: TicketFacts.of(ticket)}, due=missed, now=at)
     live.update(state=Deadline.State.CANCELLED)
 
 

@@ -69,13 +69,13 @@ def ticket_transfer(
     _meet(ticket, [clocks.TRANSFER], now)
     _reassign_handler_clocks(ticket)
     to = str(station or "") or (user.get_username() if user else "") or department
-    record_event(ticket=ticket, kind="transferred", at=now, actor=actor, note=note, data={"to": to}, public=True)
+    event = record_event(ticket=ticket, kind="transferred", at=now, actor=actor, note=note, data={"to": to})
     who = _handler_responsible(ticket)
     notify_staff(
         user_ids=[who.user_id],
         kind="transferred",
         message=_("新转办工单 %(number)s:%(note)s") % {"number": ticket.number, "note": note or ticket.content[:60]},
-        key=f"transferred:{ticket.pk}:{ticket.last_event_seq}",
+        key=f"transferred:{ticket.pk}:{event.seq}",
         ticket=ticket,
     )
     return ticket
@@ -111,12 +111,12 @@ def ticket_send_back(*, ticket_id: int, actor, now: dt.datetime, reason: str) ->
     ticket.status = target
     ticket.save(update_fields=["handler_station", "handler_user", "handler_department", "status", "updated_at"])
     _reassign_handler_clocks(ticket)
-    record_event(ticket=ticket, kind="sent_back", at=now, actor=actor, note=reason, public=False)
+    event = record_event(ticket=ticket, kind="sent_back", at=now, actor=actor, note=reason, public=False)
     notify_staff(
         user_ids=[ticket.first_responder_id],
         kind="sent_back",
         message=_("工单 %(number)s 被退回:%(reason)s") % {"number": ticket.number, "reason": reason},
-        key=f"sent_back:{ticket.pk}:{ticket.last_event_seq}",
+        key=f"sent_back:{ticket.pk}:{event.seq}",
         ticket=ticket,
     )
     return ticket

@@ -94,6 +94,23 @@ def test_catch_up_after_a_three_hour_outage_in_one_pass(agent, manager, househol
     assert deadlines_sweep(now=now + dt.timedelta(hours=3)).changed == 0
 
 
+def test_missed_clocks_continue_the_ticket_history_gap_free(agent, manager, station_head, household, now):
+    ticket = make_ticket(agent, household, now, category="repair", repair_kind="leak", severity="major")
+    later = now + dt.timedelta(hours=3)
+    deadlines_sweep(now=later)  # two clocks missed in one batch: on_site (+30 min), progress report (+2 h)
+    services.ticket_transfer(ticket_id=ticket.pk, actor=agent, now=later, station=station(1))
+
+    history = list(ticket.events.order_by("seq").values_list("seq", "kind", "data__kind"))
+    assert history == [
+        (1, "received", None),
+        (2, "deadline_missed", "on_site"),
+        (3, "deadline_missed", "progress_report"),
+        (4, "transferred", None),
+    ]
+    notice = Notification.objects.get(kind="transferred")
+    assert notice.key == f"transferred:{ticket.pk}:4"
+
+
 def test_major_incident_goes_to_managers_at_once(agent, manager, household, now):
     make_ticket(agent, household, now, category="repair", repair_kind="leak", severity="major")
     deadlines_sweep(now=now + dt.timedelta(minutes=31))
