@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stations.models import Household, ServicePolicy, Station
 
@@ -80,7 +81,7 @@ class TicketSequence(models.Model):
 
     class Meta:
         verbose_name = _("工单序号")
-        verbose_name_plural = _("工单序号")
+        verbose_name_plural = pgettext_lazy("plural", "工单序号")
 
     def __str__(self):
         return f"{self.day}: {self.last}"
@@ -151,7 +152,7 @@ class Ticket(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = _("工单")
-        verbose_name_plural = _("工单")
+        verbose_name_plural = pgettext_lazy("plural", "工单")
         constraints = [
             models.CheckConstraint(
                 condition=Q(category="enquiry") | Q(household__isnull=False), name="ticket_household_required"
@@ -247,7 +248,7 @@ class Deadline(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         verbose_name = _("时限")
-        verbose_name_plural = _("时限")
+        verbose_name_plural = pgettext_lazy("plural", "时限")
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket", "kind"],
@@ -315,7 +316,7 @@ class TicketEvent(models.Model):
     class Meta:
         ordering = ["ticket", "seq"]
         verbose_name = _("工单事件")
-        verbose_name_plural = _("工单事件")
+        verbose_name_plural = pgettext_lazy("plural", "工单事件")
         constraints = [models.UniqueConstraint(fields=["ticket", "seq"], name="event_unique_seq")]
 
     def __str__(self):
@@ -335,7 +336,7 @@ class PapersRequest(models.Model):
 
     class Meta:
         verbose_name = _("一次性告知")
-        verbose_name_plural = _("一次性告知")
+        verbose_name_plural = pgettext_lazy("plural", "一次性告知")
 
     def __str__(self):
         return f"{self.ticket_id}: {', '.join(self.items)}"
@@ -364,7 +365,7 @@ class Extension(models.Model):
     class Meta:
         ordering = ["-requested_at"]
         verbose_name = _("延时申请")
-        verbose_name_plural = _("延时申请")
+        verbose_name_plural = pgettext_lazy("plural", "延时申请")
         constraints = [
             models.UniqueConstraint(fields=["deadline"], condition=Q(state="requested"), name="extension_one_open"),
             models.CheckConstraint(
@@ -436,7 +437,7 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("考核记录")
-        verbose_name_plural = _("考核记录")
+        verbose_name_plural = pgettext_lazy("plural", "考核记录")
         constraints = [
             # Proposed from a clock exactly once per (clock, rule, person): a constraint, not an if.
             models.UniqueConstraint(
@@ -484,7 +485,7 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("站内通知")
-        verbose_name_plural = _("站内通知")
+        verbose_name_plural = pgettext_lazy("plural", "站内通知")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_key")]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_inbox")]
 
@@ -506,7 +507,7 @@ class OutboundMessage(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("对外消息")
-        verbose_name_plural = _("对外消息")
+        verbose_name_plural = pgettext_lazy("plural", "对外消息")
 
     def __str__(self):
         return f"{self.channel} {self.to}"

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Station(models.Model):
@@ -22,7 +23,7 @@ class Station(models.Model):
     class Meta:
         ordering = ["number"]
         verbose_name = _("供热所")
-        verbose_name_plural = _("供热所")
+        verbose_name_plural = pgettext_lazy("plural", "供热所")
         constraints = [models.CheckConstraint(condition=Q(number__gte=1), name="station_number_positive")]
 
     def __str__(self):
@@ -46,7 +47,7 @@ class Area(models.Model):
     class Meta:
         ordering = ["station__number", "name"]
         verbose_name = _("片区")
-        verbose_name_plural = _("片区")
+        verbose_name_plural = pgettext_lazy("plural", "片区")
         constraints = [models.UniqueConstraint(fields=["station", "name"], name="area_unique_name_per_station")]
 
     def __str__(self):
@@ -63,7 +64,7 @@ class Community(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("小区")
-        verbose_name_plural = _("小区")
+        verbose_name_plural = pgettext_lazy("plural", "小区")
         constraints = [models.UniqueConstraint(fields=["area", "name"], name="community_unique_name_per_area")]
 
     def __str__(self):
@@ -91,7 +92,7 @@ class Building(models.Model):
     class Meta:
         ordering = ["community__name", "number"]
         verbose_name = _("楼栋")
-        verbose_name_plural = _("楼栋")
+        verbose_name_plural = pgettext_lazy("plural", "楼栋")
         constraints = [
             models.UniqueConstraint(fields=["community", "number"], name="building_unique_number"),
             models.CheckConstraint(condition=Q(floors__gte=1) & Q(floors__lte=120), name="building_floors_range"),
@@ -114,7 +115,7 @@ class Unit(models.Model):
     class Meta:
         ordering = ["building", "number"]
         verbose_name = _("单元")
-        verbose_name_plural = _("单元")
+        verbose_name_plural = pgettext_lazy("plural", "单元")
         constraints = [models.UniqueConstraint(fields=["building", "number"], name="unit_unique_number")]
 
     def __str__(self):
@@ -142,7 +143,7 @@ class Household(models.Model):
     class Meta:
         ordering = ["account_number"]
         verbose_name = _("住户")
-        verbose_name_plural = _("住户")
+        verbose_name_plural = pgettext_lazy("plural", "住户")
         constraints = [
             models.CheckConstraint(condition=Q(area_m2__gt=0), name="household_area_positive"),
             models.CheckConstraint(condition=Q(heat_price__gt=0), name="household_price_positive"),
@@ -213,7 +214,7 @@ class Profile(models.Model):
 
     class Meta:
         verbose_name = _("人员档案")
-        verbose_name_plural = _("人员档案")
+        verbose_name_plural = pgettext_lazy("plural", "人员档案")
         constraints = [
             models.UniqueConstraint(
                 fields=["station"], condition=Q(role="station_head"), name="profile_one_head_per_station"
@@ -323,7 +324,7 @@ class ServicePolicy(models.Model):
     class Meta:
         ordering = ["-version"]
         verbose_name = _("服务承诺版本")
-        verbose_name_plural = _("服务承诺版本")
+        verbose_name_plural = pgettext_lazy("plural", "服务承诺版本")
         constraints = [
             models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="policy_one_current"),
             models.CheckConstraint(condition=Q(season_days__gte=1), name="policy_season_days_positive"),
@@ -350,7 +351,7 @@ class CalendarDay(models.Model):
     class Meta:
         ordering = ["date"]
         verbose_name = _("工作日历调整")
-        verbose_name_plural = _("工作日历调整")
+        verbose_name_plural = pgettext_lazy("plural", "工作日历调整")
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=["holiday", "workday"]), name="calendarday_kind_valid")
         ]

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import translation
 
-from complaints.models import Deadline, Status
+from complaints.models import Deadline, Status, Ticket
 from heatservice.i18n import compile_all
 from stations.models import Station
 
@@ -42,6 +42,10 @@ def _entries() -> list[polib.POEntry]:
         pytest.param(lambda: Status.RECEIVED.label, "Received", "已受理", id="status-received"),
         pytest.param(lambda: Deadline.Kind.REPLY.label, "Reply", "答复", id="deadline-kind-reply"),
         pytest.param(lambda: Station._meta.verbose_name, "Heating station", "供热所", id="station-verbose-name"),
+        pytest.param(
+            lambda: Station._meta.verbose_name_plural, "Heating stations", "供热所", id="station-verbose-name-plural"
+        ),
+        pytest.param(lambda: Ticket._meta.verbose_name_plural, "Tickets", "工单", id="ticket-verbose-name-plural"),
     ],
 )
 def test_labels_follow_the_active_language(label, english, chinese):
