@@ -93,27 +93,41 @@ def _warn_batch(*, now: dt.datetime, batch: int, result: SweepResult) -> int:
                 state=Deadline.State.PENDING, warned_at__isnull=True, warn_at__lte=now, due_at__gt=now
             )
             .select_for_update(skip_locked=True, no_key=True, of=("self",))
-            .select_related("ticket")
-            .order_by("warn_at", "pk")[:batch]
+            .order_by("warn_at", "pk")
+            .values_list("pk", "ticket_id", "ticket__number", "kind", "due_at", "responsible_id")[:batch]
         )
         if not rows:
             return 0
-        Deadline.objects.filter(pk__in=[d.pk for d in rows], warned_at__isnull=True).update(warned_at=now)
+        Deadline.objects.filter(pk__in=[pk for pk, *_rest in rows], warned_at__isnull=True).update(warned_at=now)
+        text, stamp = _("超期预警:工单 %(number)s 的“%(kind)s”时限将于 %(due)s 到期。"), now.isoformat()
         notices = [
-            Notification(
-                user_id=d.responsible_id,
-                ticket_id=d.ticket_id,
+            _notice(
+                user_id=responsible_id,
+                ticket_id=ticket_id,
                 kind="deadline_warning",
-                message=_("超期预警:工单 %(number)s 的“%(kind)s”时限将于 %(due)s 到期。")
-                % {"number": d.ticket.number, "kind": kind_label(d.kind), "due": _local(d.due_at)},
-                key=f"warn:{d.pk}:{d.due_at:%Y%m%d%H%M}",
+                message=text % {"number": number, "kind": kind_label(kind), "due": _local(due_at)},
+                key=f"warn:{pk}:{due_at:%Y%m%d%H%M}",
+                stamp=stamp,
             )
-            for d in rows
-            if d.responsible_id
+            for pk, ticket_id, number, kind, due_at, responsible_id in rows
+            if responsible_id
         ]
-        Notification.objects.bulk_create(notices, ignore_conflicts=True)
+        insert_rows(Notification, notices, ignore_conflicts=True)
         result.warned += len(rows)
         return len(rows)
+
+
+def _notice(*, user_id: int, ticket_id: int, kind: str, message: str, key: str, stamp: str) -> dict:
+    """One inbox row for insert_rows (unread)."""
+    return {
+        "user_id": user_id,
+        "ticket_id": ticket_id,
+        "kind": kind,
+        "message": message,
+        "key": key,
+        "created_at": stamp,
+        "read_at": None,
+    }
 
 
 class TicketFacts(NamedTuple):
@@ -258,15 +272,14 @@ def mark_overdue(
         told.discard(None)
         message = overdue_text % {"number": ticket.number, "kind": label, "due": due_text}
         notices += [
-            {
-                "user_id": user_id,
-                "ticket_id": m.ticket_id,
-                "kind": "deadline_overdue",
-                "message": message,
-                "key": f"overdue:{m.id}",
-                "created_at": stamp,
-                "read_at": None,
-            }
+            _notice(
+                user_id=user_id,
+                ticket_id=m.ticket_id,
+                kind="deadline_overdue",
+                message=message,
+                key=f"overdue:{m.id}",
+                stamp=stamp,
+            )
             for user_id in sorted(told)
         ]
         # DOMAIN.md §8: a missed reply without an approved extension (100 元) and a missed
@@ -379,26 +392,27 @@ def _escalate_batch(*, now: dt.datetime, batch: int, result: SweepResult, manage
     with transaction.atomic():
         rows = list(
             Deadline.objects.filter(state=Deadline.State.OVERDUE, escalation_level__lt=2, escalate_at__lte=now)
-            .select_related("ticket")
             .select_for_update(skip_locked=True, no_key=True, of=("self",))
-            .order_by("escalate_at", "pk")[:batch]
+            .order_by("escalate_at", "pk")
+            .values_list("pk", "ticket_id", "ticket__number", "kind", "due_at")[:batch]
         )
         if not rows:
             return 0
-        Deadline.objects.filter(pk__in=[d.pk for d in rows], escalation_level__lt=2).update(escalation_level=2)
+        Deadline.objects.filter(pk__in=[pk for pk, *_rest in rows], escalation_level__lt=2).update(escalation_level=2)
+        text, stamp = _("超期上报:工单 %(number)s 的“%(kind)s”时限已于 %(due)s 到期,仍未完成。"), now.isoformat()
         notices = [
-            Notification(
-                user_id=u,
-                ticket_id=d.ticket_id,
+            _notice(
+                user_id=user_id,
+                ticket_id=ticket_id,
                 kind="deadline_escalated",
-                message=_("超期上报:工单 %(number)s 的“%(kind)s”时限已于 %(due)s 到期,仍未完成。")
-                % {"number": d.ticket.number, "kind": kind_label(d.kind), "due": _local(d.due_at)},
-                key=f"escalated:{d.pk}",
+                message=text % {"number": number, "kind": kind_label(kind), "due": _local(due_at)},
+                key=f"escalated:{pk}",
+                stamp=stamp,
             )
-            for d in rows
-            for u in managers
+            for pk, ticket_id, number, kind, due_at in rows
+            for user_id in managers
         ]
-        Notification.objects.bulk_create(notices, ignore_conflicts=True)
+        insert_rows(Notification, notices, ignore_conflicts=True)
         result.escalated += len(rows)
         return len(rows)
 
