@@ -9,9 +9,19 @@ from django.db.models import Max
 from complaints.models import Ticket, TicketEvent
 
 
+def last_event_seqs(ticket_ids) -> dict[int, int]:
+    """Ticket id → the seq of its newest event (tickets without events are absent): one query, read
+    from the (ticket, seq) unique index. The caller holds the tickets' row locks."""
+    return dict(
+        TicketEvent.objects.filter(ticket_id__in=ticket_ids)
+        .values("ticket_id")
+        .annotate(last=Max("seq"))
+        .values_list("ticket_id", "last")
+    )
+
+
 def next_event_seq(ticket_id: int) -> int:
-    last = TicketEvent.objects.filter(ticket_id=ticket_id).aggregate(last=Max("seq"))["last"]
-    return (last or 0) + 1
+    return last_event_seqs([ticket_id]).get(ticket_id, 0) + 1
 
 
 def record_event(

@@ -24,11 +24,12 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from complaints import clocks
+from complaints.events import last_event_seqs
 from complaints.models import OPEN_STATUSES, Assessment, Deadline, Notification, OutboundMessage, Ticket, TicketEvent
 from complaints.notifications import enqueue_on_commit
 from stations.calendar import SHANGHAI
@@ -239,12 +240,7 @@ def mark_overdue(
             escalate_at=F("due_at") + dt.timedelta(minutes=minutes),
         )
     # Events continue each ticket's numbering (gap-free: the ticket locks are ours).
-    last_seq = dict(
-        TicketEvent.objects.filter(ticket_id__in={m.ticket_id for m in misses})
-        .values("ticket_id")
-        .annotate(last=Max("seq"))
-        .values_list("ticket_id", "last")
-    )
+    last_seq = last_event_seqs({m.ticket_id for m in misses})
     labels = {kind: kind_label(kind) for kind in Deadline.Kind.values}
     overdue_text = _("已超期:工单 %(number)s 的“%(kind)s”时限已于 %(due)s 到期。")
     facts_text = _("工单 %(number)s 的“%(kind)s”时限 %(due)s 到期未完成,且无批准的延时。")
